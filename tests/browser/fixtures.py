@@ -29,12 +29,41 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+# Actions wait until the page they act on has loaded. A click that follows a link returns as
+# soon as the next page starts arriving; its fields are there before its scripts have run,
+# and a value typed or a button pressed in that moment would reach no htmx listener.
+# A page that has loaded (the "load" event) has run its deferred scripts, htmx included.
+_LOCATOR_ACTIONS = (
+    "check", "click", "dblclick", "fill", "focus", "hover", "press", "press_sequentially",
+    "select_option", "set_checked", "set_input_files", "tap", "type", "uncheck",
+)
+
+
+def _after_load(action):
+    def act(self, *args, **kwargs):
+        self.page.wait_for_load_state("load")
+        return action(self, *args, **kwargs)
+
+    act.__wrapped__ = action
+    return act
+
+
+def _wait_for_load_before_actions() -> None:
+    from playwright.sync_api import Locator
+
+    for name in _LOCATOR_ACTIONS:
+        action = getattr(Locator, name)
+        if not hasattr(action, "__wrapped__"):
+            setattr(Locator, name, _after_load(action))
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         pytest.skip("Chromium is not installed (apt-get install chromium); browser tests skipped")
     from playwright.sync_api import sync_playwright
 
+    _wait_for_load_before_actions()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
