@@ -33,3 +33,31 @@
     place.focus({ preventScroll: true });
   });
 })();
+
+// Scrolling boxes. A wide table sits in a box that scrolls sideways; the box is a Tab stop
+// (tabindex="0" in the page) so that it can be scrolled with the arrow keys. A box whose
+// content fits has nothing to scroll and leaves the Tab order; it comes back when the
+// window narrows or new content makes it scroll.
+(function () {
+  function update(root) {
+    var boxes = root.querySelectorAll ? root.querySelectorAll(".overflow-auto") : [];
+    Array.prototype.forEach.call(boxes, function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls) box.setAttribute("tabindex", "0");
+      else if (box !== document.activeElement) box.removeAttribute("tabindex");
+    });
+  }
+
+  var pending = null;
+  function later() {
+    if (pending) return;
+    pending = window.requestAnimationFrame(function () {
+      pending = null;
+      update(document);
+    });
+  }
+
+  window.addEventListener("load", later);
+  window.addEventListener("resize", later);
+  document.addEventListener("htmx:afterSettle", later);
+})();

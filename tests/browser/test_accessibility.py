@@ -306,6 +306,35 @@ def test_skip_link_is_the_first_stop_and_moves_focus_to_main(page, world):
     assert page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
 
 
+# Every scrolling box is a Tab stop (to scroll it with the arrow keys), and only those.
+SCROLL_STOPS_MATCH = """() => {
+  const boxes = [...document.querySelectorAll('.overflow-auto')];
+  return boxes.length > 0 && boxes.every(box => {
+    const scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+    return scrolls === (box.getAttribute('tabindex') === '0');
+  });
+}"""
+
+
+def test_only_boxes_that_scroll_are_tab_stops(page, world):
+    for last_name in ("Jansen", "Bakker"):
+        buddy_builders.student(world.school_a, first_name="Mila", last_name=last_name)
+    log_in(page, world.users["coordinator"].email)
+    page.goto("/school/studenten")
+    page.wait_for_function(SCROLL_STOPS_MATCH)
+    boxes = page.locator(".overflow-auto")
+    if page.viewport_name == "desktop":
+        # Three short rows fit a desktop window: nothing to scroll, no extra Tab stop.
+        expect(boxes.first).not_to_have_attribute("tabindex", "0")
+        page.set_viewport_size({"width": 320, "height": 700})
+        page.wait_for_function(SCROLL_STOPS_MATCH)
+        expect(boxes.first).to_have_attribute("tabindex", "0")  # narrowed: it scrolls now
+    # A search swaps new rows in; the rule still holds for them.
+    page.get_by_role("searchbox", name="Zoeken").fill("Jansen")
+    expect(page.get_by_text("1 studente gevonden")).to_be_visible()
+    page.wait_for_function(SCROLL_STOPS_MATCH)
+
+
 @pytest.mark.parametrize("page", ["phone"], indirect=True)
 def test_phone_menu_opens_with_enter_and_space_and_closes_with_escape(page, world):
     log_in(page, world.users["student"].email)
