@@ -351,6 +351,7 @@ def add_activity(people: _People, rng: random.Random) -> dict[str, int]:
     """
     from webapp.buddies import services as buddies
     from webapp.buddies.models import BuddyPair, MatchRun
+    from webapp.buddies.reasons import reason_data
     from webapp.circles.models import CircleMeeting, CircleMembership, MentoringCircle
     from webapp.guest_lessons.models import GuestLesson, GuestLessonOffer, GuestLessonOption
     from webapp.matching.buddies import DEFAULT_WEIGHTS, MatchError, match
@@ -559,14 +560,14 @@ def add_activity(people: _People, rng: random.Random) -> dict[str, int]:
                 approved_at=approved_at,
                 settings={"weights": DEFAULT_WEIGHTS.to_dict(), "default_weights": True, "locked": [], "forbidden": [], "dropped_locks": []},
                 figures={**result.figures, "approved_pairs": len(result.pairs), "skipped_at_approval": 0},
-                unmatched=[{"mentee_id": m, "reason": str(reason), "codes": list(result.unmatched_codes.get(m, ()))} for m, reason in result.unmatched.items()],
+                unmatched=[{"mentee_id": m, "codes": list(codes)} for m, codes in result.unmatched_codes.items()],
             )
         )
         run_pairs.append(result.pairs)
     run_ids = _bulk_ids(MatchRun, runs)
     pairs = [
         dict(school_id=run["school_id"], buddy_id=pair.buddy_id, mentee_id=pair.mentee_id, match_run_id=run_id, status="active", locked=False,
-             score=float(pair.score), reasons=[str(reason) for reason in pair.reasons], created_at=run["created_at"], approved_at=approved_at)
+             score=float(pair.score), reasons=reason_data(pair.reason_parts), created_at=run["created_at"], approved_at=approved_at)
         for run_id, run, found in zip(run_ids, runs, run_pairs)
         for pair in found
     ]

@@ -168,6 +168,51 @@ def test_the_proposal_shows_pairs_with_names_scores_reasons_and_the_unmatched(lo
     assert lonely.id
 
 
+def test_reasons_show_in_dutch_by_default_and_in_english_for_an_english_coordinator(login_as, world):
+    mentee, buddy = _school_a_with_a_pair(world, interests=("robotica", "programmeren"), languages=("ar",))
+    profile(buddy).interests = ["programmeren", "robotica"]
+    profile(buddy).buddy_preferences = {"languages": ["ar", "nl"]}
+    db.session.commit()
+    student(world.school_a, year=4, first_name="Vera", last_name="Jansen", wants=True)
+    coordinator = login_as("coordinator")
+    run = _run(coordinator)
+    page = coordinator.get(f"/buddies/rondes/{run.id}").get_data(as_text=True)
+    assert "zelfde opleiding Software developer" in page and "allebei programmeren en robotica" in page
+    assert "spreken allebei Arabisch" in page and "geen buddy in een hoger jaar op haar school" in page
+
+    world.users["coordinator"].locale = "en"
+    db.session.commit()
+    page = coordinator.get(f"/buddies/rondes/{run.id}").get_data(as_text=True)
+    assert "same programme: Software developer" in page and "both interested in programming and robotics" in page
+    assert "both speak Arabic" in page and "year 3 and year 1" in page
+    assert "no buddy in a higher year at her school" in page
+    assert "allebei" not in page and "geen buddy in een hoger jaar" not in page
+    # Once approved: the run's page still in English, and the waiting mentee's reason on the overview.
+    assert coordinator.post_form(f"/buddies/rondes/{run.id}/goedkeuren").status_code == 302
+    page = coordinator.get(f"/buddies/rondes/{run.id}").get_data(as_text=True)
+    assert "both interested in programming and robotics" in page and "allebei" not in page
+    page = coordinator.get("/buddies").get_data(as_text=True)
+    assert "Vera Jansen" in page and "no buddy in a higher year at her school" in page
+
+
+def test_pairs_and_runs_stored_with_dutch_text_still_show(login_as, world):
+    """Rows from before the reasons were kept as data: their text is shown as it was stored."""
+    _school_a_with_a_pair(world)
+    lonely = student(world.school_a, year=4, first_name="Vera", last_name="Jansen", wants=True)
+    coordinator = login_as("coordinator")
+    run = _run(coordinator)
+    (pair,) = _pairs(run)
+    pair.reasons = ["zelfde opleiding Software developer", "allebei robotica"]
+    run.unmatched = [{"mentee_id": lonely.id, "reason": "geen buddy in een hoger jaar op haar school"}]
+    db.session.commit()
+    for locale in ("nl", "en"):
+        world.users["coordinator"].locale = locale
+        db.session.commit()
+        page = coordinator.get(f"/buddies/rondes/{run.id}").get_data(as_text=True)
+        assert "<li>zelfde opleiding Software developer</li>" in page and "<li>allebei robotica</li>" in page
+        assert "Vera Jansen" in page and "geen buddy in een hoger jaar op haar school" in page
+
+
 def test_lock_is_a_row_action_and_survives_a_re_run(login_as, world):
     mentee, buddy = _school_a_with_a_pair(world)
     coordinator = login_as("coordinator")

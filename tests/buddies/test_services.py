@@ -9,6 +9,7 @@ from tests.buddies.builders import profile, student
 from webapp.audit.models import AuditEvent
 from webapp.buddies import services
 from webapp.buddies.models import BuddyForbiddenPair, BuddyPair, MatchRun
+from webapp.buddies.reasons import reason_texts, unmatched_text
 from webapp.extensions import db
 from webapp.matching.buddies import DEFAULT_WEIGHTS, Weights, fit
 from webapp.outbox.models import OutboxEmail
@@ -66,7 +67,17 @@ def test_a_run_proposes_pairs_with_reasons_that_match_the_data(world):
     assert run.figures["matched"] == 1 and run.figures["mentees"] == 1 and run.figures["buddies"] == 2
     (pair,) = _pairs(run)
     assert (pair.buddy_id, pair.mentee_id, pair.status, pair.locked) == (best.id, mentee.id, "proposed", False)
+    # Kept as data with keys, not words; put into words when shown, in the reader's language.
     assert pair.reasons == [
+        {"code": "same_programme", "params": {"programme": "Software developer", "programme_id": profile(mentee).programme_id}},
+        {"code": "shared_interests", "params": {"interests": ["programmeren", "robotica"]}},
+        {"code": "year_gap", "params": {"buddy_year": 3, "mentee_year": 1}},
+        {"code": "shared_language", "params": {"languages": ["ar"]}},
+        {"code": "same_region", "params": {"region": "utrecht"}},
+        {"code": "contact_both", "params": {"contact": "school"}},
+        {"code": "matters", "params": {"who": "mentee", "name": "", "criteria": ["programme"]}},
+    ]
+    assert reason_texts(pair.reasons) == [
         "zelfde opleiding Software developer",
         "allebei programmeren en robotica",
         "jaar 3 en jaar 1",
@@ -92,7 +103,8 @@ def test_unmatched_mentees_get_their_reason(world):
     top = student(school, year=4, first_name="Vera", wants=True)
     run = _run(world)
     assert run.figures["matched"] == 1
-    reasons = {u["mentee_id"]: u["reason"] for u in run.unmatched}
+    assert {u["mentee_id"]: u["codes"] for u in run.unmatched}[top.id] == ["no_higher_year"]
+    reasons = {u["mentee_id"]: unmatched_text(u) for u in run.unmatched}
     assert reasons[top.id] == "geen buddy in een hoger jaar op haar school"
     (pair,) = _pairs(run)
     waiting = ({first.id, top.id} | {u["mentee_id"] for u in run.unmatched}) - {pair.mentee_id, top.id}
@@ -199,7 +211,7 @@ def test_forbidden_pairs_never_appear(world):
     assert db.session.get(BuddyPair, pair.id).status == "discarded"
     rerun = _run(world)
     assert _pairs(rerun) == []
-    assert {u["mentee_id"]: u["reason"] for u in rerun.unmatched} == {mentee.id: "alle buddy's in een hoger jaar zijn voor haar uitgesloten"}
+    assert {u["mentee_id"]: unmatched_text(u) for u in rerun.unmatched} == {mentee.id: "alle buddy's in een hoger jaar zijn voor haar uitgesloten"}
     assert rerun.settings["forbidden"] == [[buddy.id, mentee.id]]
     # With other buddies around, the forbidden one is never proposed for her, however well she fits.
     for _ in range(3):
@@ -515,3 +527,17 @@ def test_the_weight_labels_of_the_pages_are_the_matching_labels_through_the_cata
             assert {k: str(v) for k, v in WEIGHT_LABELS.items()} == matching.WEIGHT_LABELS
         with force_locale("en"):
             assert str(WEIGHT_LABELS["same_programme"]) == "Same programme"
+
+
+def test_a_free_interest_that_is_the_dutch_word_of_a_key_counts_as_that_key(world):
+    """Matching compares keys; a typed "duurzame energie" is the key "duurzame-energie", as before."""
+    school = world.school_a
+    mentee = student(school, year=1, wants=True, interests=("duurzame energie",), region="Utrecht", languages=("Arabisch",))
+    buddy = student(school, year=2, volunteers=True, interests=("duurzame-energie",), region="utrecht", languages=("ar",))
+    run = _run(world)
+    (pair,) = _pairs(run)
+    assert (pair.buddy_id, pair.mentee_id) == (buddy.id, mentee.id)
+    data = {r["code"]: r["params"] for r in pair.reasons}
+    assert data["shared_interests"] == {"interests": ["duurzame-energie"]}
+    assert data["shared_language"] == {"languages": ["ar"]} and data["same_region"] == {"region": "utrecht"}
+    assert "allebei duurzame energie" in reason_texts(pair.reasons)

@@ -26,7 +26,8 @@ class MatchRun(db.Model):
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="proposed")
-    # Mentees the run left without a buddy: [{"mentee_id": 12, "reason": "...", "codes": [...]}].
+    # Mentees the run left without a buddy: [{"mentee_id": 12, "codes": ["all_full"]}], codes of
+    # webapp.matching.buddies.UNMATCHED_TEMPLATES; older runs also have "reason" (Dutch text).
     unmatched: Mapped[list] = mapped_column(JSON, default=list)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -51,6 +52,8 @@ class BuddyPair(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="proposed")
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     score: Mapped[float] = mapped_column(Float, default=0.0)
+    # [{"code": "shared_interests", "params": {"interests": ["robotica"]}}, ...], put into words when
+    # shown (webapp.buddies.reasons); older pairs have Dutch sentences, shown as they are.
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)

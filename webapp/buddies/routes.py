@@ -14,6 +14,7 @@ from flask_login import current_user
 from webapp.buddies import bp, services
 from webapp.buddies.forms import EndPairForm, WeightsForm
 from webapp.buddies.models import BuddyForbiddenPair, BuddyPair, MatchRun
+from webapp.buddies.reasons import reason_texts
 from webapp.extensions import db
 from webapp.forms import EmptyForm
 from webapp.people.models import StudentProfile
@@ -28,7 +29,8 @@ def buddies_helpers():
             return {}
         return services.start_summary(current_user)
 
-    return {"buddies_start": buddies_start}
+    # Reasons are stored as data and put into words in the current locale (an e-mail's is its recipient's).
+    return {"buddies_start": buddies_start, "buddy_reasons": reason_texts}
 
 
 def _check_csrf() -> None:

@@ -55,6 +55,7 @@ from webapp.auth.models import User
 from webapp.buddies.models import BuddyForbiddenPair, BuddyPair, MatchRun
 from webapp.extensions import db
 from webapp.buddies.labels import WEIGHT_LABELS
+from webapp.buddies.reasons import reason_data, unmatched_text
 from webapp.matching.buddies import CRITERIA, DEFAULT_WEIGHTS, Candidate, MatchError, Weights, match
 from webapp.modeltools import utcnow
 from webapp.outbox.services import queue_email
@@ -88,19 +89,35 @@ class Inputs:
     profiles: dict[int, StudentProfile]
 
 
-def _label(vocabulary: dict, key: str) -> str:
-    return str(vocabulary.get(key, key))
+class KeyOf:
+    """Free tags that are a Dutch label of the vocabulary ("duurzame energie") as that key.
+
+    A tag typed as a free interest may be the Dutch word of a key; it counts as that key, as it
+    did when the matching compared Dutch words, and reads in the reader's language.
+    """
+
+    VOCABULARIES = {"interests": INTERESTS, "languages": LANGUAGES, "regions": REGIONS}
+
+    def __init__(self) -> None:
+        with force_locale("nl"):
+            self.maps = {
+                name: {str(word): key for key, word in vocabulary.items()} for name, vocabulary in self.VOCABULARIES.items()
+            }
+
+    def __call__(self, name: str, value: str) -> str:
+        return value if value in self.VOCABULARIES[name] else self.maps[name].get(value, value)
 
 
-def candidate_of(profile: StudentProfile, programme_name: str = "") -> Candidate:
+def candidate_of(profile: StudentProfile, programme_name: str = "", key_of: KeyOf | None = None) -> Candidate:
     """A profile as a matching candidate.
 
-    Interests, languages and regions go in as their Dutch labels, so the reasons read well
-    ("allebei robotica en duurzame energie", "allebei uit regio Noord-Holland"); a label stands
-    for exactly one key, so matching is the same as on the keys. Unknown values in the stored
-    preferences are ignored rather than failing the whole run. The first name is left out, so the
-    stored reasons name nobody ("belangrijk voor de mentee: opleiding").
+    Interests, languages and regions go in as their keys (a Dutch word of a key as that key, see
+    `KeyOf`), and so do the reasons the pair keeps: they are put into words when shown, in the
+    reader's language (`webapp.buddies.reasons`). Unknown values in the stored preferences are
+    ignored rather than failing the whole run. The first name is left out, so the stored reasons
+    name nobody ("belangrijk voor de mentee: opleiding").
     """
+    key_of = key_of or KeyOf()
     prefs = profile.buddy_preferences or {}
     contact = prefs.get("contact")
     region = prefs.get("region")
@@ -112,9 +129,9 @@ def candidate_of(profile: StudentProfile, programme_name: str = "") -> Candidate
         programme_name=programme_name,
         # No name: the reasons are stored with the pair, and say "de mentee" / "de buddy" instead.
         first_name="",
-        interests=frozenset(_label(INTERESTS, tag) for tag in profile.interests or [] if isinstance(tag, str)),
-        languages=frozenset(_label(LANGUAGES, code) for code in prefs.get("languages") or [] if isinstance(code, str)),
-        region=_label(REGIONS, region) if isinstance(region, str) and region else None,
+        interests=frozenset(key_of("interests", tag) for tag in profile.interests or [] if isinstance(tag, str)),
+        languages=frozenset(key_of("languages", code) for code in prefs.get("languages") or [] if isinstance(code, str)),
+        region=key_of("regions", region) if isinstance(region, str) and region else None,
         contact=contact if contact in CONTACTS else None,
         matters=frozenset(c for c in prefs.get("matters") or [] if c in CRITERIA),
         capacity=max(0, min(3, profile.buddy_capacity or 0)),
@@ -176,8 +193,8 @@ def gather(school_id: int) -> Inputs:
     with_active_pair = {m for _, m in active}
     mentees: list[Candidate] = []
     buddies: list[Candidate] = []
-    with force_locale("nl"):  # the reasons are Dutch; so are the labels that go into them
-        candidates = [candidate_of(p, p.programme.name if p.programme else "") for p in profiles]
+    key_of = KeyOf()
+    candidates = [candidate_of(p, p.programme.name if p.programme else "", key_of) for p in profiles]
     for profile, candidate in zip(profiles, candidates):
         if profile.wants_buddy and profile.user_id not in with_active_pair:
             mentees.append(candidate)
@@ -299,10 +316,8 @@ def run_match(school_id: int, actor: User, weights: Weights = DEFAULT_WEIGHTS) -
             "dropped_locks": dropped,
         },
         figures=dict(result.figures),
-        unmatched=[
-            {"mentee_id": m_id, "reason": reason, "codes": list(result.unmatched_codes.get(m_id, ()))}
-            for m_id, reason in result.unmatched.items()
-        ],
+        # Codes only: the reason is put into words when shown, in the reader's language.
+        unmatched=[{"mentee_id": m_id, "codes": list(codes)} for m_id, codes in result.unmatched_codes.items()],
     )
     db.session.add(run)
     db.session.flush()
@@ -316,7 +331,7 @@ def run_match(school_id: int, actor: User, weights: Weights = DEFAULT_WEIGHTS) -
                 status="proposed",
                 locked=pair.locked,
                 score=float(pair.score),
-                reasons=list(pair.reasons),
+                reasons=reason_data(pair.reason_parts),
                 created_at=now,
             )
         )
@@ -814,7 +829,7 @@ def run_view(run: MatchRun) -> RunView:
     if run.status == "proposed":
         rows = [r for r in rows if r.pair.status == "proposed"]
     unmatched = sorted(
-        (UnmatchedRow(profiles.get(u["mentee_id"]), u["mentee_id"], u.get("reason", "")) for u in run.unmatched or []),
+        (UnmatchedRow(profiles.get(u["mentee_id"]), u["mentee_id"], unmatched_text(u)) for u in run.unmatched or []),
         key=lambda u: _name_key(u.profile),
     )
     return RunView(
@@ -906,7 +921,7 @@ def overview(school_id: int) -> dict:
     last_runs = runs_page(school_id, 1, per_page=5)
     # Why a waiting mentee stayed unmatched in the latest run, if she was in it.
     latest = last_runs.items[0] if last_runs.items else None
-    last_reason = {u["mentee_id"]: u.get("reason", "") for u in (latest.unmatched or [])} if latest else {}
+    last_reason = {u["mentee_id"]: unmatched_text(u) for u in (latest.unmatched or [])} if latest else {}
     rows = pair_rows(active_pairs + ended)
     return {
         "active": rows[: len(active_pairs)],

@@ -19,6 +19,7 @@ from webapp.audit.services import record
 from webapp.auth.models import User
 from webapp.circles import services
 from webapp.circles.models import CircleMembership, CircleRequest, MentoringCircle
+from webapp.circles.reasons import reason_texts, unplaced_text
 from webapp.extensions import db
 from webapp.matching import circles as matching
 from webapp.modeltools import utcnow
@@ -189,7 +190,7 @@ class DraftCircle:
     mentor_id: int | None
     student_ids: list[int]
     score: float | None = None
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # in the reader's language (webapp.circles.reasons)
 
 
 @dataclass
@@ -238,11 +239,12 @@ def propose(school_id: int, year: str, sizes: Sizes) -> Draft:
             mentor_id=c.mentor_id,
             student_ids=list(c.students),
             score=c.score,
-            reasons=list(c.reasons),
+            reasons=reason_texts(c.reason_parts),
         )
         for index, c in enumerate(proposal.circles, start=1)
     ]
-    return Draft(sizes, inputs, circles, list(proposal.unplaced), proposal.unplaced_reason, figures=proposal.figures)
+    unplaced_reason = unplaced_text(proposal.unplaced_code, proposal.unplaced_params, proposal.unplaced_reason)
+    return Draft(sizes, inputs, circles, list(proposal.unplaced), unplaced_reason, figures=proposal.figures)
 
 
 def _int(value) -> int | None:
@@ -299,7 +301,7 @@ def evaluate(draft: Draft) -> None:
         return
     for circle, result in zip(filled, scored, strict=True):
         circle.score = result.score
-        circle.reasons = list(result.reasons)
+        circle.reasons = reason_texts(result.reason_parts)
     for circle in draft.circles:
         if not circle.student_ids:
             circle.score, circle.reasons = None, []

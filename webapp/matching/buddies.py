@@ -38,8 +38,12 @@ the chosen pairs.
 
 Reasons and messages shown to people are Dutch and built only from the
 templates in :data:`REASON_TEMPLATES`, :data:`UNMATCHED_TEMPLATES` and
-:data:`ERROR_TEMPLATES`, so they can be translated later; each pair also
-carries its reasons as ``(code, params)`` parts.
+:data:`ERROR_TEMPLATES`. Each pair also carries its reasons as ``(code,
+params)`` parts whose params hold keys, not words: the interests, languages
+and region exactly as given in the candidates, contact and criterion keys,
+and "mentee"/"buddy" for whose wish it was (see :class:`ReasonPart`). The web
+layer stores those parts and renders them in the reader's language; the
+Dutch text here is what :class:`ReasonLabels` makes of them.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ __all__ = [
     "MatchError",
     "MatchResult",
     "ProposedPair",
+    "ReasonLabels",
     "ReasonPart",
     "Weights",
     "fit",
@@ -139,6 +144,9 @@ CRITERION_LABELS: dict[str, str] = {
 }
 
 CONTACT_LABELS: dict[str, str] = {"school": "op school", "online": "online"}
+
+#: Whose wish a ``matters`` reason is, when her first name is not given.
+WHO_LABELS: dict[str, str] = {"mentee": "de mentee", "buddy": "de buddy"}
 
 #: Dutch labels of the weight settings, for the coordinator's settings page.
 WEIGHT_LABELS: dict[str, str] = {
@@ -300,14 +308,80 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
+class ReasonLabels:
+    """How the keys in a reason's params read in a sentence.
+
+    The default is the matcher's own Dutch: interests, languages and regions
+    as given (the candidates may hold keys or words), contact and criteria by
+    :data:`CONTACT_LABELS` and :data:`CRITERION_LABELS`, lists joined the
+    Dutch way. The web layer has its own, translated version.
+    """
+
+    def interest(self, key: str) -> str:
+        return key
+
+    def language(self, key: str) -> str:
+        return key
+
+    def region(self, key: str) -> str:
+        return key
+
+    def contact(self, key: str) -> str:
+        return CONTACT_LABELS.get(key, key)
+
+    def criterion(self, key: str) -> str:
+        return CRITERION_LABELS.get(key, key)
+
+    def who(self, role: str, name: str) -> str:
+        return name or WHO_LABELS.get(role, role)
+
+    def join(self, items: Sequence[str]) -> str:
+        return _join_nl(items)
+
+
+DUTCH_LABELS = ReasonLabels()
+
+
+def display_params(code: str, params: Mapping[str, Any], labels: ReasonLabels = DUTCH_LABELS) -> dict[str, Any]:
+    """The params of a reason with its keys turned into words, ready for its template.
+
+    Lists are sorted by their words, so they read alphabetically in any language.
+    """
+    out = dict(params)
+    if code == "shared_interests":
+        out["interests"] = labels.join(sorted(labels.interest(k) for k in params["interests"]))
+    elif code == "shared_language":
+        out["languages"] = labels.join(sorted(labels.language(k) for k in params["languages"]))
+    elif code == "same_region":
+        out["region"] = labels.region(params["region"])
+    elif code in ("contact_both", "contact_one"):
+        out["contact"] = labels.contact(params["contact"])
+    elif code == "matters":
+        out["who"] = labels.who(params["who"], params.get("name", ""))
+        out["criteria"] = labels.join([labels.criterion(c) for c in params["criteria"]])
+    return out
+
+
 class ReasonPart(NamedTuple):
-    """One reason as a template code and its parameters (for translation)."""
+    """One reason as a template code and its parameters, which hold keys, not words.
+
+    ``same_programme``: programme (name), programme_id; ``same_programme_unnamed``:
+    programme_id; ``shared_interests``: interests (sorted list); ``year_gap``:
+    buddy_year, mentee_year; ``shared_language``: languages (sorted list);
+    ``same_region``: region; ``contact_both``/``contact_one``: contact ('school'
+    or 'online'); ``matters``: who ('mentee' or 'buddy'), name (her first name
+    or ''), criteria (list, in :data:`CRITERIA` order). The others have none.
+    """
 
     code: str
     params: Mapping[str, Any]
 
-    def text(self, templates: Mapping[str, str] = REASON_TEMPLATES) -> str:
-        return render(self.code, self.params, templates)
+    def text(self, templates: Mapping[str, str] = REASON_TEMPLATES, labels: ReasonLabels = DUTCH_LABELS) -> str:
+        return render(self.code, display_params(self.code, self.params, labels), templates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The part as plain JSON data: {"code": ..., "params": {...}}."""
+        return {"code": self.code, "params": {k: list(v) if isinstance(v, (tuple, list)) else v for k, v in self.params.items()}}
 
 
 @dataclass(frozen=True)
@@ -377,12 +451,15 @@ def fit_parts(
     if same_prog:
         score += w.same_programme
         name = mentee.programme_name or buddy.programme_name
-        parts.append(ReasonPart("same_programme", {"programme": name}) if name else ReasonPart("same_programme_unnamed", {}))
+        if name:
+            parts.append(ReasonPart("same_programme", {"programme": name, "programme_id": mentee.programme_id}))
+        else:
+            parts.append(ReasonPart("same_programme_unnamed", {"programme_id": mentee.programme_id}))
 
     shared = buddy.interests & mentee.interests
     if shared:
         score += w.per_shared_interest * min(len(shared), w.interest_cap)
-        parts.append(ReasonPart("shared_interests", {"interests": _join_nl(sorted(shared))}))
+        parts.append(ReasonPart("shared_interests", {"interests": sorted(shared)}))
 
     gap = buddy.year - mentee.year
     if gap in (1, 2):
@@ -393,7 +470,7 @@ def fit_parts(
     langs = buddy.languages & mentee.languages
     if langs:
         score += w.shared_language
-        parts.append(ReasonPart("shared_language", {"languages": _join_nl(sorted(langs))}))
+        parts.append(ReasonPart("shared_language", {"languages": sorted(langs)}))
 
     same_region = buddy.region is not None and buddy.region == mentee.region
     if same_region:
@@ -405,9 +482,9 @@ def fit_parts(
     if contact_ok:
         score += w.same_contact
         if bc is not None and mc is not None:
-            parts.append(ReasonPart("contact_both", {"contact": CONTACT_LABELS[bc]}))
+            parts.append(ReasonPart("contact_both", {"contact": bc}))
         elif bc is not None or mc is not None:
-            parts.append(ReasonPart("contact_one", {"contact": CONTACT_LABELS[bc or mc or ""]}))
+            parts.append(ReasonPart("contact_one", {"contact": bc or mc}))
         else:
             parts.append(ReasonPart("contact_either", {}))
 
@@ -419,14 +496,13 @@ def fit_parts(
             "region": same_region,
             "contact": contact_ok,
         }
-        for person, default_name in ((mentee, "de mentee"), (buddy, "de buddy")):
+        for person, role in ((mentee, "mentee"), (buddy, "buddy")):
             if not person.matters:
                 continue
             crit = [c for c in CRITERIA if c in person.matters and met[c]]
             if crit:
                 score += w.matters_bonus * len(crit)
-                labels = _join_nl([CRITERION_LABELS[c] for c in crit])
-                parts.append(ReasonPart("matters", {"who": person.first_name or default_name, "criteria": labels}))
+                parts.append(ReasonPart("matters", {"who": role, "name": person.first_name, "criteria": crit}))
 
     if mentee_is_only_one:
         score += w.only_one_priority

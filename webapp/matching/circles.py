@@ -87,9 +87,11 @@ the time limit is hit can the result depend on the speed of the machine; the
 figures then say so (``optimal`` is false).
 
 Reasons shown to people are Dutch and built only from the templates in
-:data:`REASON_TEMPLATES`, :data:`UNPLACED_TEMPLATES` and :data:`ERROR_TEMPLATES`,
-so they can be translated later; each circle also carries its reasons as
-``(code, params)`` parts.
+:data:`REASON_TEMPLATES`, :data:`UNPLACED_TEMPLATES` and :data:`ERROR_TEMPLATES`.
+Each circle also carries its reasons as ``(code, params)`` parts whose params
+hold data, not words (programme ids and names, sector keys, years, counts; see
+:class:`ReasonPart`), so the web layer can put them into the reader's
+language; the Dutch text here is what :class:`ReasonLabels` makes of them.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ __all__ = [
     "Mentor",
     "ProposedCircle",
     "Proposal",
+    "ReasonLabels",
     "ReasonPart",
     "Student",
     "choose_circle_count",
@@ -276,14 +279,77 @@ class Mentor:
     capacity: int = 1
 
 
+class ReasonLabels:
+    """How the data in a reason's params read in a sentence: the matcher's own Dutch.
+
+    The web layer has its own, translated version.
+    """
+
+    def programme(self, programme_id: int | None, name: str | None) -> str:
+        if programme_id is None:
+            return PHRASE_TEMPLATES["programme_unknown"]
+        if name:
+            return name
+        return PHRASE_TEMPLATES["programme_fallback"].format(programme_id=programme_id)
+
+    def count(self, name: str, count: int) -> str:
+        return PHRASE_TEMPLATES["count"].format(name=name, count=count)
+
+    def sector(self, sector: str | None) -> str:
+        return sector if sector is not None else PHRASE_TEMPLATES["sector_unknown"]
+
+    def graduated(self, year: int | None) -> str:
+        if year is None:
+            return PHRASE_TEMPLATES["graduated_unknown"]
+        return PHRASE_TEMPLATES["graduated"].format(year=year)
+
+    def either(self, low: int, high: int) -> str:
+        return str(low) if low == high else f"{low} {PHRASE_TEMPLATES['or']} {high}"
+
+    def join(self, items: Sequence[str]) -> str:
+        return _join_nl(items)
+
+
+DUTCH_LABELS = ReasonLabels()
+
+
+def display_params(code: str, params: Mapping[str, Any], labels: ReasonLabels = DUTCH_LABELS) -> dict[str, Any]:
+    """The params of a reason with its data turned into words, ready for its template."""
+    out = dict(params)
+    if "programme_id" in params:
+        out["programme"] = labels.programme(params["programme_id"], params.get("programme"))
+    if code == "same_programme":
+        out["years"] = labels.join([str(y) for y in params["years"]])
+    if code in ("same_sector", "mixed"):
+        out["programmes"] = labels.join(
+            [labels.count(labels.programme(p["programme_id"], p.get("programme")), p["count"]) for p in params["programmes"]]
+        )
+    if code in ("same_sector", "mentor_sector", "mentor_other"):
+        out["sector"] = labels.sector(params["sector"])
+    if code in ("mentor_programme", "mentor_sector", "mentor_other"):
+        out["graduated"] = labels.graduated(params["graduated_year"])
+    if code == "size_off":
+        out["band"] = labels.either(*params["band"])
+    return out
+
+
 class ReasonPart(NamedTuple):
-    """One reason as a template code and its parameters (for translation)."""
+    """One reason as a template code and its parameters, which hold data, not words.
+
+    ``same_programme_year``: programme_id, programme (name or None), year;
+    ``same_programme``: programme_id, programme, years (sorted list);
+    ``same_sector``: sector (key), programmes; ``mixed``: programmes (a list of
+    {"programme_id", "programme", "count"}, most studentes first);
+    ``mentor_programme``: graduated_year (or None); ``mentor_sector`` and
+    ``mentor_other``: sector (key or None), graduated_year; ``size_off``: size,
+    band ([low, high]); ``size_out_of_bounds``: size, min_size, max_size.
+    """
 
     code: str
     params: Mapping[str, Any]
 
-    def text(self, templates: Mapping[str, str] = REASON_TEMPLATES) -> str:
-        return render(self.code, self.params, templates)
+    def text(self, templates: Mapping[str, str] = REASON_TEMPLATES, labels: ReasonLabels = DUTCH_LABELS) -> str:
+        return render(self.code, display_params(self.code, self.params, labels), templates)
 
 
 @dataclass
@@ -315,7 +381,8 @@ class Proposal:
     """The proposal.
 
     ``unplaced``: ids of studentes not in a circle (in input order), all for the
-    reason ``unplaced_reason`` (Dutch; ``unplaced_code`` is its template code).
+    reason ``unplaced_reason`` (Dutch; ``unplaced_code`` is its template code
+    and ``unplaced_params`` its params, for a translation).
     ``figures``: JSON-serialisable numbers (sizes, costs, lower bound,
     whether optimality was proved, counts of homogeneous circles).
     """
@@ -325,6 +392,7 @@ class Proposal:
     unplaced_reason: str | None
     unplaced_code: str | None
     figures: dict[str, Any]
+    unplaced_params: dict[str, Any] = field(default_factory=dict)
 
 
 class FormationError(ValueError):
@@ -528,34 +596,21 @@ class _Costs:
 # --------------------------------------------------------------------------
 
 
-def _programme_name(programme_id: int | None, names: Mapping[int, str]) -> str:
-    if programme_id is None:
-        return PHRASE_TEMPLATES["programme_unknown"]
-    name = names.get(programme_id)
-    if name:
-        return name
-    return PHRASE_TEMPLATES["programme_fallback"].format(programme_id=programme_id)
-
-
 def _homogeneity_reason(members: Sequence[Student], names: Mapping[int, str]) -> ReasonPart:
     programmes = Counter(s.programme_id for s in members)
     years = sorted({s.year for s in members})
     if len(programmes) == 1:
         (programme_id,) = programmes
         if programme_id is not None:
-            name = _programme_name(programme_id, names)
+            name = names.get(programme_id) or None
             if len(years) == 1:
-                return ReasonPart("same_programme_year", {"programme": name, "year": years[0]})
-            return ReasonPart(
-                "same_programme", {"programme": name, "years": _join_nl([str(y) for y in years])}
-            )
+                return ReasonPart("same_programme_year", {"programme_id": programme_id, "programme": name, "year": years[0]})
+            return ReasonPart("same_programme", {"programme_id": programme_id, "programme": name, "years": years})
     ordered = sorted(programmes, key=lambda p: (-programmes[p], _sort_key(p)))
-    listing = _join_nl(
-        [
-            PHRASE_TEMPLATES["count"].format(name=_programme_name(p, names), count=programmes[p])
-            for p in ordered
-        ]
-    )
+    listing = [
+        {"programme_id": p, "programme": (names.get(p) or None) if p is not None else None, "count": programmes[p]}
+        for p in ordered
+    ]
     sectors = {s.sector for s in members}
     if len(sectors) == 1 and None not in sectors:
         (sector,) = sectors
@@ -566,17 +621,13 @@ def _homogeneity_reason(members: Sequence[Student], names: Mapping[int, str]) ->
 def _mentor_reason(mentor: Mentor | None, label: _Label) -> ReasonPart:
     if mentor is None:
         return ReasonPart("no_mentor", {})
-    if mentor.graduated_year is None:
-        graduated = PHRASE_TEMPLATES["graduated_unknown"]
-    else:
-        graduated = PHRASE_TEMPLATES["graduated"].format(year=mentor.graduated_year)
+    graduated = mentor.graduated_year
     fit = _Costs.mentor_fit(mentor, label)
     if fit == 0:
-        return ReasonPart("mentor_programme", {"graduated": graduated})
-    sector = mentor.sector if mentor.sector is not None else PHRASE_TEMPLATES["sector_unknown"]
+        return ReasonPart("mentor_programme", {"graduated_year": graduated})
     if fit == MENTOR_SECTOR_COST:
-        return ReasonPart("mentor_sector", {"sector": sector, "graduated": graduated})
-    return ReasonPart("mentor_other", {"sector": sector, "graduated": graduated})
+        return ReasonPart("mentor_sector", {"sector": mentor.sector, "graduated_year": graduated})
+    return ReasonPart("mentor_other", {"sector": mentor.sector, "graduated_year": graduated})
 
 
 # --------------------------------------------------------------------------
@@ -615,8 +666,7 @@ def _build_circles(
                 )
             )
         elif size_cost:
-            wanted = str(band[0]) if band[0] == band[1] else f"{band[0]} {PHRASE_TEMPLATES['or']} {band[1]}"
-            parts.append(ReasonPart("size_off", {"size": size, "band": wanted}))
+            parts.append(ReasonPart("size_off", {"size": size, "band": [band[0], band[1]]}))
         circles.append(
             ProposedCircle(
                 students=tuple(sorted(s.id for s in members)),
@@ -1088,6 +1138,7 @@ def propose_circles(
         unplaced_reason=render(code, params, UNPLACED_TEMPLATES) if code else None,
         unplaced_code=code,
         figures=figures,
+        unplaced_params=dict(params) if code else {},
     )
 
 

@@ -93,6 +93,7 @@ from webapp.audit.services import record
 from webapp.auth import tokens
 from webapp.auth.models import Invitation, User, UserRole
 from webapp.buddies.models import BuddyForbiddenPair, BuddyPair, MatchRun
+from webapp.buddies.reasons import reason_texts
 from webapp.circles.models import CircleMeeting, CircleMembership, MeetingAttendance, MentoringCircle
 from webapp.extensions import db
 from webapp.guest_lessons.models import GuestLesson, GuestLessonOffer
@@ -441,7 +442,7 @@ def _export_buddy_pairs(ctx: _Ctx) -> list:
                 "other_first_name": _first_name(other),
                 "status": p.status,
                 "score": p.score,
-                "reasons": p.reasons,
+                "reasons": reason_texts(p.reasons),
                 "created_at": p.created_at,
                 "approved_at": p.approved_at,
                 "ended_at": p.ended_at,
