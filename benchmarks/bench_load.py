@@ -54,6 +54,11 @@ ROOT = HERE.parent
 README = HERE / "README.md"
 LOCUSTFILE = HERE / "load_locustfile.py"
 TARGET_P95_MS = 100.0
+# Idle keep-alive connections are closed after this many seconds. gunicorn's default of 2 s lies inside
+# the simulated people's thinking time (1-3 s): the server then closed a connection at the moment a
+# person sent her next request on it, and a POST on such a connection fails without an answer (status 0;
+# the client retries a GET, never a POST). Behind a proxy the proxy keeps the browsers' connections.
+KEEP_ALIVE_S = 10
 START_MARK = "<!-- load-results:start -->"
 END_MARK = "<!-- load-results:end -->"
 # Deliberately slow: the password check (werkzeug's scrypt, n=2**15) costs about 0.1 s of CPU.
@@ -242,7 +247,7 @@ def start_gunicorn(app: str, env: dict, args, cwd: Path, log: Path) -> tuple[sub
     port = _free_port()
     cmd = [
         sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(args.workers), "--threads", str(args.threads),
-        "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning", app,
+        "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--keep-alive", str(KEEP_ALIVE_S), "--log-level", "warning", app,
     ]
     handle = log.open("w")
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)

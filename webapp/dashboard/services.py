@@ -59,7 +59,7 @@ from typing import Any, Iterable
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal, or_, select, union, union_all
 
 from webapp.audit.services import record
 from webapp.auth.models import User
@@ -221,16 +221,21 @@ class RetentionCube:
 
     def __init__(self, rows: Iterable[CohortRow], by_programme: bool = True):
         """by_programme=False: years and the whole only (e.g. the network as one group)."""
-        counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        counts: dict[tuple, list[int]] = {}
         for row in rows:
             split = "took" if row.took_part else "not"
             programme = row.programme_id if by_programme else 0
-            for p, y in ((programme, row.year), (ALL, row.year), (ALL, ALL)):
-                for t in (split, "all"):
-                    cell = counts[(p, y, t)]
-                    cell[0] += row.retained
-                    cell[1] += row.n
-        self._counts = dict(counts)
+            year, retained, n = row.year, row.retained, row.n
+            for key in (
+                (programme, year, split), (programme, year, "all"), (ALL, year, split), (ALL, year, "all"), (ALL, ALL, split), (ALL, ALL, "all")
+            ):
+                cell = counts.get(key)
+                if cell is None:
+                    counts[key] = [retained, n]
+                else:
+                    cell[0] += retained
+                    cell[1] += n
+        self._counts = counts
         self._n = {key: n for key, (_count, n) in self._counts.items()}
         self.programmes = sorted({k[0] for k in counts if k[0] != ALL}, key=lambda p: (p is None, p or 0))
         self.years = sorted({k[1] for k in counts if k[1] != ALL})
@@ -405,34 +410,43 @@ class CohortRow:
     speeddate: int
 
 
-def _year_expressions(sy: SchoolYear, today: date):
+def _year_expressions(span: int):
     """(her year in S, enrolled in S, retained at the end of S) as SQL expressions.
 
     Her reference school year (the current one while she is active, else the one she left in) only
     matters for studentes enrolled in S, so it lies between S and the current school year: a CASE
-    on plain date comparisons finds it, without date functions that differ per database.
+    on plain date comparisons finds it, without date functions that differ per database. `span` is
+    the number of school years from S to the current one; the years themselves are bind parameters
+    (see `_cohort_params`).
     """
     sp = StudentProfile
-    current = SchoolYear.of(today).start
-    left_in = [(sp.left_at >= SchoolYear(start).first_day, start) for start in range(current, sy.start - 1, -1)]
-    reference = case((or_(sp.status == "active", sp.left_at.is_(None)), current), *left_in, else_=sy.start - 1)
-    year_then = sp.year - (reference - sy.start)
+    current = bindparam("current", type_=Integer)
+    left_in = [
+        (sp.left_at >= bindparam(f"left_from_{k}", type_=Date), bindparam(f"left_year_{k}", type_=Integer))
+        for k in range(span + 1)
+    ]
+    reference = case((or_(sp.status == "active", sp.left_at.is_(None)), current), *left_in, else_=bindparam("sy_before", type_=Integer))
+    year_then = sp.year - (reference - bindparam("sy_start", type_=Integer))
     enrolled = and_(
-        or_(sp.status == "active", sp.left_at.is_(None), sp.left_at >= sy.first_day),
+        or_(sp.status == "active", sp.left_at.is_(None), sp.left_at >= bindparam("sy_first_day", type_=Date)),
         year_then >= 1,
     )
     departed = sp.status.in_(("switched", "left"))
-    retained = case((and_(departed, or_(sp.left_at.is_(None), sp.left_at < sy.end_day)), 0), else_=1)
+    retained = case((and_(departed, or_(sp.left_at.is_(None), sp.left_at < bindparam("sy_end_day", type_=Date))), 0), else_=1)
     return year_then, enrolled, retained
 
 
-def circle_members(sy: SchoolYear, school_id: int | None = None):
-    """SELECT of the ids of studentes who were in a circle of school year S."""
+def circle_members(sy: SchoolYear | None, school_id: int | None = None):
+    """SELECT of the ids of studentes who were in a circle of school year S.
+
+    sy None: the school year is the bind parameter sy_label (school_id may be a bind parameter too).
+    """
+    label = bindparam("sy_label") if sy is None else sy.label
     query = (
         select(CircleMembership.student_id)
         .join(MentoringCircle, MentoringCircle.id == CircleMembership.circle_id)
         .where(
-            MentoringCircle.school_year == sy.label,
+            MentoringCircle.school_year == label,
             or_(
                 CircleMembership.status == "joined",
                 and_(CircleMembership.status == "left", CircleMembership.joined_at.is_not(None)),
@@ -442,25 +456,27 @@ def circle_members(sy: SchoolYear, school_id: int | None = None):
     return query if school_id is None else query.where(MentoringCircle.school_id == school_id)
 
 
-def _buddy_pairs_in(sy: SchoolYear, school_id: int | None, person):
+def _buddy_pairs_in(sy: SchoolYear | None, school_id: Any, person):
+    starts_utc, ends_utc = (bindparam("sy_starts_utc"), bindparam("sy_ends_utc")) if sy is None else (sy.starts_utc, sy.ends_utc)
     started = func.coalesce(BuddyPair.approved_at, BuddyPair.created_at)
     query = select(person).where(
         BuddyPair.status.in_(("active", "ended")),
-        started < sy.ends_utc,
-        or_(BuddyPair.status == "active", func.coalesce(BuddyPair.ended_at, started) >= sy.starts_utc),
+        started < ends_utc,
+        or_(BuddyPair.status == "active", func.coalesce(BuddyPair.ended_at, started) >= starts_utc),
     )
     return query if school_id is None else query.where(BuddyPair.school_id == school_id)
 
 
-def speeddate_participants(sy: SchoolYear, school_id: int | None = None):
+def speeddate_participants(sy: SchoolYear | None, school_id: Any = None):
     """SELECT of the ids of studentes with a seat in a published speeddate schedule in S."""
+    starts_utc, ends_utc = (bindparam("sy_starts_utc"), bindparam("sy_ends_utc")) if sy is None else (sy.starts_utc, sy.ends_utc)
     query = (
         select(SpeeddateSlot.student_id)
         .join(SpeeddateEvent, SpeeddateEvent.id == SpeeddateSlot.event_id)
         .where(
             SpeeddateEvent.status.in_(("published", "done")),
-            SpeeddateEvent.starts_at >= sy.starts_utc,
-            SpeeddateEvent.starts_at < sy.ends_utc,
+            SpeeddateEvent.starts_at >= starts_utc,
+            SpeeddateEvent.starts_at < ends_utc,
             or_(SpeeddateSlot.attended.is_(None), SpeeddateSlot.attended.is_(True)),
         )
     )
@@ -475,6 +491,60 @@ def _request_cache() -> dict | None:
     return g._dashboard_cache
 
 
+# The cohort query by shape (school years back from the current one, one school or all): built once
+# per process with bind parameters, as building the expression tree took longer than running it.
+_COHORT_STATEMENTS: dict[tuple[int, bool], Any] = {}
+
+
+def _cohort_statement(span: int, scoped: bool):
+    """The cohort query for a school year `span` years before the current one (negative: a later one)."""
+    key = (max(span, -1), scoped)
+    statement = _COHORT_STATEMENTS.get(key)
+    if statement is not None:
+        return statement
+    sp = StudentProfile
+    school = bindparam("school_id", type_=Integer) if scoped else None
+    year_then, enrolled, retained = _year_expressions(key[0])
+    # One bit per activity: 1 circle, 2 buddy, 4 speeddate.
+    flags = (
+        case((sp.user_id.in_(circle_members(None, school)), 1), else_=0)
+        # Buddies and mentees in one set: one lookup per studente instead of two.
+        + case(
+            (sp.user_id.in_(union_all(_buddy_pairs_in(None, school, BuddyPair.mentee_id), _buddy_pairs_in(None, school, BuddyPair.buddy_id))), 2),
+            else_=0,
+        )
+        + case((sp.user_id.in_(speeddate_participants(None, school)), 4), else_=0)
+    )
+    statement = select(
+        sp.school_id, sp.programme_id, year_then.label("y"), flags.label("flags"), func.count(), func.sum(retained)
+    ).where(enrolled)
+    if scoped:
+        statement = statement.where(sp.school_id == school)
+    statement = statement.group_by(sp.school_id, sp.programme_id, "y", "flags")
+    _COHORT_STATEMENTS[key] = statement
+    return statement
+
+
+def _cohort_params(sy: SchoolYear, today: date, school_id: int | None) -> dict[str, Any]:
+    current = SchoolYear.of(today).start
+    params: dict[str, Any] = {
+        "current": current,
+        "sy_start": sy.start,
+        "sy_before": sy.start - 1,
+        "sy_first_day": sy.first_day,
+        "sy_end_day": sy.end_day,
+        "sy_label": sy.label,
+        "sy_starts_utc": sy.starts_utc,
+        "sy_ends_utc": sy.ends_utc,
+    }
+    for k, start in enumerate(range(current, sy.start - 1, -1)):
+        params[f"left_from_{k}"] = SchoolYear(start).first_day
+        params[f"left_year_{k}"] = start
+    if school_id is not None:
+        params["school_id"] = school_id
+    return params
+
+
 def cohort_rows(sy: SchoolYear, school_id: int | None = None, today: date | None = None) -> list[CohortRow]:
     """The enrolled studentes of S grouped by school, programme, year and took part: one query."""
     today = today or date.today()
@@ -482,33 +552,16 @@ def cohort_rows(sy: SchoolYear, school_id: int | None = None, today: date | None
     key = ("cohort", sy, school_id, today)
     if cache is not None and key in cache:
         return cache[key]
-    sp = StudentProfile
-    year_then, enrolled, retained = _year_expressions(sy, today)
-    # One bit per activity: 1 circle, 2 buddy, 4 speeddate.
-    flags = (
-        case((sp.user_id.in_(circle_members(sy, school_id)), 1), else_=0)
-        + case(
-            (
-                or_(
-                    sp.user_id.in_(_buddy_pairs_in(sy, school_id, BuddyPair.mentee_id)),
-                    sp.user_id.in_(_buddy_pairs_in(sy, school_id, BuddyPair.buddy_id)),
-                ),
-                2,
-            ),
-            else_=0,
-        )
-        + case((sp.user_id.in_(speeddate_participants(sy, school_id)), 4), else_=0)
-    )
-    query = select(
-        sp.school_id, sp.programme_id, year_then.label("y"), flags.label("flags"), func.count(), func.sum(retained)
-    ).where(enrolled)
-    if school_id is not None:
-        query = query.where(sp.school_id == school_id)
-    query = query.group_by(sp.school_id, sp.programme_id, "y", "flags")
+    statement = _cohort_statement(SchoolYear.of(today).start - sy.start, school_id is not None)
     sums: dict[tuple, list[int]] = {}
-    for school, programme_id, year, bits, n, kept in db.session.execute(query):
+    # Through the session's connection: plain rows, without the ORM's result processing (thousands of
+    # rows for the network).
+    for school, programme_id, year, bits, n, kept in db.session.connection().execute(statement, _cohort_params(sy, today, school_id)):
         bits, n = int(bits), int(n)
-        cell = sums.setdefault((school, programme_id, int(year), bits > 0), [0, 0, 0, 0, 0])
+        cell_key = (school, programme_id, int(year), bits > 0)
+        cell = sums.get(cell_key)
+        if cell is None:
+            cell = sums[cell_key] = [0, 0, 0, 0, 0]
         cell[0] += n
         cell[1] += int(kept or 0)
         if bits & 1:
@@ -517,7 +570,7 @@ def cohort_rows(sy: SchoolYear, school_id: int | None = None, today: date | None
             cell[3] += n
         if bits & 4:
             cell[4] += n
-    rows = [CohortRow(*key, *cell) for key, cell in sums.items()]
+    rows = [CohortRow(*cell_key, *cell) for cell_key, cell in sums.items()]
     if cache is not None:
         cache[key] = rows
     return rows
@@ -1032,20 +1085,32 @@ def targets_table(items: list[Progress]) -> Table:
 # --- panel: to do, open requests and what is coming ---------------------------------------------
 
 
-def todo_counts(school_id: int, now: datetime | None = None) -> dict[str, int]:
-    """Counts for the key figures: guest lessons without an offer, circles without a mentor."""
-    now = now or utcnow()
-    current = SchoolYear.of(to_local_date(now))
-    lessons = db.session.scalar(select(func.count()).select_from(GuestLesson).where(_lesson_without_offer(school_id, now))) or 0
-    circles = db.session.scalar(
-        select(func.count()).select_from(MentoringCircle).where(
+def _lessons_without_offer_count(school_id: int, now: datetime):
+    return select(func.count()).select_from(GuestLesson).where(_lesson_without_offer(school_id, now)).scalar_subquery()
+
+
+def _circles_without_mentor_count(school_id: int, current: SchoolYear):
+    return (
+        select(func.count())
+        .select_from(MentoringCircle)
+        .where(
             MentoringCircle.school_id == school_id,
             MentoringCircle.school_year == current.label,
             MentoringCircle.status != "closed",
             MentoringCircle.mentor_id.is_(None),
         )
-    ) or 0
-    return {"lessons_without_offer": int(lessons), "circles_without_mentor": int(circles)}
+        .scalar_subquery()
+    )
+
+
+def todo_counts(school_id: int, now: datetime | None = None) -> dict[str, int]:
+    """Counts for the key figures: guest lessons without an offer, circles without a mentor (one query)."""
+    now = now or utcnow()
+    current = SchoolYear.of(to_local_date(now))
+    lessons, circles = db.session.execute(
+        select(_lessons_without_offer_count(school_id, now), _circles_without_mentor_count(school_id, current))
+    ).one()
+    return {"lessons_without_offer": int(lessons or 0), "circles_without_mentor": int(circles or 0)}
 
 
 def to_local_date(moment: datetime) -> date:
@@ -1094,23 +1159,30 @@ def todo(school_id: int, now: datetime | None = None, limit: int = 10) -> dict:
     sp = StudentProfile
     has_active = exists().where(BuddyPair.mentee_id == sp.user_id, BuddyPair.status == "active")
     has_proposal = exists().where(BuddyPair.mentee_id == sp.user_id, BuddyPair.status == "proposed")
-    waiting, proposed = db.session.execute(
-        select(func.count(), func.sum(case((has_proposal, 1), else_=0))).where(
-            sp.school_id == school_id, sp.status == "active", sp.wants_buddy.is_(True), ~has_active
-        )
+    # The counts in one query: buddies waiting (with a proposal ready), circle requests, circles
+    # without a mentor.
+    buddies = (
+        select(func.count().label("waiting"), func.sum(case((has_proposal, 1), else_=0)).label("proposed"))
+        .where(sp.school_id == school_id, sp.status == "active", sp.wants_buddy.is_(True), ~has_active)
+        .subquery()
+    )
+    requests = (
+        select(func.count())
+        .select_from(CircleRequest)
+        .where(CircleRequest.school_id == school_id, CircleRequest.school_year == current.label)
+        .scalar_subquery()
+    )
+    waiting, proposed, circle_requests, without_mentor = db.session.execute(
+        select(buddies.c.waiting, buddies.c.proposed, requests, _circles_without_mentor_count(school_id, current))
     ).one()
-    requests = db.session.scalar(
-        select(func.count()).select_from(CircleRequest).where(CircleRequest.school_id == school_id, CircleRequest.school_year == current.label)
-    ) or 0
-    counts = todo_counts(school_id, now)
     return {
         "circles": circles,
         "lessons": lessons,
         "speeddates": speeddates,
         "buddy_waiting": int(waiting or 0),
         "buddy_proposed": int(proposed or 0),
-        "circle_requests": int(requests),
-        "circles_without_mentor": counts["circles_without_mentor"],
+        "circle_requests": int(circle_requests or 0),
+        "circles_without_mentor": int(without_mentor or 0),
         "upcoming": upcoming(school_id, now),
     }
 
