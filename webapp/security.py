@@ -25,9 +25,13 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from sqlalchemy.orm import selectinload
+
         from webapp.auth.models import User
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id), options=[selectinload(User.roles)])
 
     @login_manager.unauthorized_handler
     def unauthorized():

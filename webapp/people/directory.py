@@ -12,7 +12,7 @@ from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from webapp.auth.models import User
-from webapp.extensions import db
+from webapp.pagination import paginate
 from webapp.people.models import ACTIVITIES, SECTORS, STUDENT_STATUSES, AlumnaAllowedSchool, AlumnaProfile, Programme, StudentProfile
 from webapp.web import MAX_INT
 
@@ -94,7 +94,7 @@ def students_query(school_id: int, filters: StudentFilters):
 
 
 def students_page(school_id: int, filters: StudentFilters):
-    return db.paginate(students_query(school_id, filters), page=filters.page, per_page=PER_PAGE, error_out=False)
+    return paginate(students_query(school_id, filters), filters.page, PER_PAGE)
 
 
 @dataclass
@@ -158,4 +158,4 @@ def alumnae_query(school_id: int, filters: AlumnaFilters):
 
 
 def alumnae_page(school_id: int, filters: AlumnaFilters):
-    return db.paginate(alumnae_query(school_id, filters), page=filters.page, per_page=PER_PAGE, error_out=False)
+    return paginate(alumnae_query(school_id, filters), filters.page, PER_PAGE)
