@@ -36,14 +36,16 @@ worker: setup
 	$(FLASK) send-mail
 
 # The suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-# Two workers (one per core); each has its own database.
+# Two workers (one per core); each has its own database. The second pass leaves out what does
+# not touch the database: the matching algorithms, the accessibility checks and the phone
+# viewport of the browser journeys (all of them run in the first pass).
 PYTEST := $(BIN)/pytest -q -n 2 --dist loadfile
 
 test: setup
-	env -u TEST_DATABASE_URL $(PYTEST)
+	env -u TEST_DATABASE_URL -u KRING_TEST_VIEWPORTS $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL), without the database-free tests =="; \
-	  $(PYTEST) --ignore=tests/matching; \
+	  KRING_TEST_VIEWPORTS=desktop $(PYTEST) --ignore=tests/matching --ignore=tests/browser/test_accessibility.py; \
 	fi
 
 bench: setup

@@ -85,7 +85,12 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-@pytest.fixture(params=["desktop", "phone"])
+# Every browser test runs on a desktop and a phone viewport; KRING_TEST_VIEWPORTS=desktop limits the
+# second pass of the suite (on PostgreSQL) to the desktop: the layout does not depend on the database.
+VIEWPORTS = [v for v in os.environ.get("KRING_TEST_VIEWPORTS", "desktop,phone").split(",") if v in ("desktop", "phone")]
+
+
+@pytest.fixture(params=VIEWPORTS or ["desktop", "phone"])
 def page(request, browser, live_server):
     viewport = PHONE if request.param == "phone" else DESKTOP
     context = browser.new_context(viewport=viewport, base_url=live_server, locale="nl-NL", is_mobile=request.param == "phone")
