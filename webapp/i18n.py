@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from babel.lists import format_list
 from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from webapp.extensions import babel
@@ -18,6 +22,14 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def join_words(items: Sequence[object]) -> str:
+    """Words as a list in the current locale: "a, b en c" in Dutch, "a, b, and c" in English."""
+    words = [str(item) for item in items]
+    if len(words) <= 1:
+        return "".join(words)
+    return format_list(words, locale=get_locale() or "nl")
 
 
 def init_app(app: Flask) -> None:

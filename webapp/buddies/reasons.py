@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from babel.lists import format_list
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from webapp.i18n import join_words
 from webapp.matching import buddies as matching
 from webapp.people.vocabulary import INTERESTS, LANGUAGES, REGIONS, label
 
@@ -87,10 +86,7 @@ class TranslatedLabels(matching.ReasonLabels):
         return str(CRITERION_LABELS.get(key, key))
 
     def join(self, items: Sequence[str]) -> str:
-        items = [str(item) for item in items]
-        if len(items) <= 1:
-            return "".join(items)
-        return format_list(items, locale=get_locale() or "nl")
+        return join_words(items)
 
 
 LABELS = TranslatedLabels()

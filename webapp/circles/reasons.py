@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from babel.lists import format_list
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from webapp.admin.forms import SECTOR_LABELS
+from webapp.i18n import join_words
 from webapp.matching import circles as matching
 
 CIRCLE_REASONS = {
@@ -72,10 +71,7 @@ class TranslatedLabels(matching.ReasonLabels):
         return str(low) if low == high else str(PHRASES["either"]) % {"low": low, "high": high}
 
     def join(self, items: Sequence[str]) -> str:
-        items = [str(item) for item in items]
-        if len(items) <= 1:
-            return "".join(items)
-        return format_list(items, locale=get_locale() or "nl")
+        return join_words(items)
 
 
 LABELS = TranslatedLabels()
