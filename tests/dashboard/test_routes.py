@@ -68,6 +68,14 @@ def test_unknown_panels_and_datasets_are_404(login_as):
     assert client.get("/dashboard/paneel/behoud?schooljaar=kaas").status_code == 200
 
 
+@pytest.mark.parametrize("label", ["2025-kaas", "kaas-2026", "2025-2026-2027", "-", "2025-2025", "1999-2000"])
+def test_a_malformed_school_year_shows_the_current_one(login_as, label):
+    client = login_as("coordinator")
+    for url in (f"/dashboard/paneel/behoud?schooljaar={label}", f"/dashboard/?schooljaar={label}"):
+        assert client.get(url).status_code == 200, url
+    assert services.SchoolYear.parse(label) is None
+
+
 def test_pages_keep_the_content_security_policy(login_as, world):
     build(world.school_a, 5, students=20)
     client = login_as("coordinator")

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.conftest import make_user
 from tests.privacy.conftest import build_life
@@ -294,3 +294,21 @@ def test_purge_erases_only_students_past_their_schools_retention(app, world):
     assert kept.activated and kept.role_names == {"alumna"} and db.session.get(AlumnaProfile, graduate.id) is not None
     assert db.session.get(StudentProfile, graduate.id).student_number is None
     assert services.purge_departed(date(2025, 7, 1)) == []  # idempotent
+
+
+def test_finding_departed_students_takes_the_same_queries_for_two_or_twelve(app, world):
+    def queries_to_find(count: int) -> int:
+        for k in range(count):
+            _departed(world, world.school_a, "left", date(2020, 6, 30), role="alumna" if k % 2 else "student")
+        db.session.expire_all()
+        statements: list[str] = []
+        listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            found = services.departed_past_retention(date(2025, 7, 1))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert len(found) >= count
+        return len(statements)
+
+    assert queries_to_find(2) == queries_to_find(10)

@@ -114,10 +114,10 @@ class SchoolYear:
         """'2025-2026' -> SchoolYear(2025); None for anything else."""
         try:
             first, second = (label or "").split("-")
-            start = int(first)
+            start, end = int(first), int(second)
         except ValueError:
             return None
-        if int(second) != start + 1 or not 2000 <= start <= 2100:
+        if end != start + 1 or not 2000 <= start <= 2100:
             return None
         return cls(start)
 

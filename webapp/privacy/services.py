@@ -86,7 +86,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update, and_, delete, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import record
@@ -1329,6 +1329,8 @@ def departed_past_retention(today: date) -> list[StudentProfile]:
                 StudentProfile.left_at < cutoff,
                 User.email.not_like("deleted-%@" + ERASED_DOMAIN),
             )
+            # Her roles decide what goes: loaded for all of them at once, not one query each.
+            .options(joinedload(StudentProfile.user).selectinload(User.roles))
             .order_by(StudentProfile.user_id)
         ).all()
         for profile in profiles:
