@@ -305,6 +305,7 @@ def run(database_url: str, size: str, runs: int, reuse: bool, label: str) -> boo
         ("csv behoud", coordinator_client, "/dashboard/csv/behoud.csv", None),
         ("network page (skeleton, admin)", admin_client, "/dashboard/netwerk", None),
         ("network panel (admin)", admin_client, "/dashboard/netwerk/paneel", htmx),
+        ("network panel, computed now", admin_client, "/dashboard/netwerk/paneel?bijwerken=1", htmx),
     ]
     print(f"[{label}] {schools} schools, {students} studentes; coordinator's school has {own}; {runs} runs after 2 warm-up runs")
     print(f"{'':34}{'median ms':>10}{'p95 ms':>9}{'median/300ms':>14}")

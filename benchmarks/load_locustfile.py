@@ -97,7 +97,7 @@ class _Person(FastHttpUser):
             raise RuntimeError(f"no {self.kind} in KRING_LOAD_ACCOUNTS")
         self.email = accounts[next(_next[self.kind]) % len(accounts)]
         self.rounds = 0
-        self.login("POST /login (first, all at once)", first=True)
+        self.login("POST /login (first)", first=True)
 
     def login(self, name: str = "POST /login", first: bool = False) -> None:
         with self.client.get("/login", name="GET /login", catch_response=True) as page:
@@ -112,7 +112,7 @@ class _Person(FastHttpUser):
             if answer.status_code != 302:
                 answer.failure(f"login as {self.email}: {answer.status_code}")
                 return
-        self.start_page("GET /start (first, all at once)" if first else None)
+        self.start_page("GET /start (first)" if first else None)
 
     def logout(self) -> None:
         with self.client.post("/logout", data={"csrf_token": self.csrf}, name="POST /logout", allow_redirects=False, catch_response=True) as answer:

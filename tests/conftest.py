@@ -109,7 +109,7 @@ TEST_SETTINGS = {
     "MAIL_DEV_MAILBOX": True,
     "BASE_URL": "http://kring.test",
     "RATELIMIT_STORAGE_URI": "memory://",
-    # Fast hashing in tests only; production uses scrypt.
+    # Fast hashing in tests only; production uses argon2id (webapp.auth.passwords).
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 

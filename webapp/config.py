@@ -69,7 +69,13 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "14")),
+        # The network view's figures are computed at most this often (seconds; 0: on every view).
+        "NETWORK_FIGURES_MAX_AGE": int(os.environ.get("NETWORK_FIGURES_MAX_AGE", "300")),
         "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "2")),
+        # argon2id for new password hashes (webapp.auth.passwords); OWASP's recommended figures.
+        "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", "19456")),
+        "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "2")),
+        "ARGON2_PARALLELISM": int(os.environ.get("ARGON2_PARALLELISM", "1")),
         # None: decided by `apply_cookie_policy` once debug and testing are known.
         "SESSION_COOKIE_SECURE": _optional_bool("SESSION_COOKIE_SECURE"),
         "REMEMBER_COOKIE_SECURE": _optional_bool("SESSION_COOKIE_SECURE"),

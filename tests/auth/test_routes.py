@@ -256,3 +256,57 @@ def test_language_choice_is_kept_on_the_account(login_as, world):
     client.post_form("/taal", {"locale": "en"})
     db.session.refresh(world.users["student"])
     assert world.users["student"].locale == "en"
+
+
+# --- password hashes ---------------------------------------------------------------------------
+
+
+def test_new_passwords_are_hashed_with_argon2id_at_the_owasp_figures(app, world):
+    from argon2 import extract_parameters
+
+    from webapp.auth.passwords import verify_password
+
+    app.config["PASSWORD_HASH_METHOD"] = "argon2id"
+    user = world.users["student"]
+    user.set_password("een goed wachtwoord")
+    parameters = extract_parameters(user.password_hash)
+    assert user.password_hash.startswith("$argon2id$")
+    assert (parameters.memory_cost, parameters.time_cost, parameters.parallelism) == (19456, 2, 1)
+    assert verify_password(user.password_hash, "een goed wachtwoord")
+    assert not verify_password(user.password_hash, "een ander wachtwoord")
+    assert not verify_password("$argon2id$kapot", "een goed wachtwoord") and not verify_password("onbekend:x$y$z", "x")
+
+
+def test_an_older_scrypt_hash_still_logs_in_and_is_replaced_by_argon2id(app, client, world):
+    from werkzeug.security import generate_password_hash
+
+    app.config["PASSWORD_HASH_METHOD"] = "argon2id"
+    user = world.users["student"]
+    old = generate_password_hash(PASSWORD, method="scrypt")
+    user.password_hash = old
+    db.session.commit()
+
+    assert _login(client, user.email, "fout wachtwoord").status_code == 422
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).password_hash == old  # a wrong password changes nothing
+
+    assert _login(client, user.email).status_code == 302
+    db.session.expire_all()
+    upgraded = db.session.get(type(user), user.id).password_hash
+    assert upgraded.startswith("$argon2id$")
+    client.post_form("/logout", {})
+    assert _login(client, user.email).status_code == 302  # the same password, now against the new hash
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).password_hash == upgraded  # a current hash is kept
+
+
+def test_an_unknown_address_costs_a_password_check_too(client, world, monkeypatch):
+    from webapp.auth import passwords
+
+    checked = []
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda stored, password: checked.append(password) or real(stored, password))
+    assert _login(client, "niemand@school-a.example", "een gok").status_code == 422
+    assert checked == ["een gok"]
+    assert _login(client, world.users["student"].email, "nog een gok").status_code == 422
+    assert checked == ["een gok", "nog een gok"]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.auth import passwords
 from webapp.extensions import db
 from webapp.modeltools import one_of, utcnow
 
@@ -54,11 +53,15 @@ class User(UserMixin, db.Model):
             self.roles.append(UserRole(role=name))
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = passwords.hash_password(password)
 
-    def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+    def check_password(self, password: str, *, upgrade: bool = False) -> bool:
+        """Whether the password is hers; with upgrade, an outdated hash of it is replaced (not committed)."""
+        if not passwords.verify_password(self.password_hash, password):
+            return False
+        if upgrade and passwords.needs_rehash(self.password_hash):
+            self.set_password(password)
+        return True
 
     # Flask-Login: only activated accounts may log in.
     @property

@@ -36,11 +36,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.find_user(form.email.data)
-        if user is not None and user.check_password(form.password.data) and user.activated:
+        matches = services.check_login_password(user, form.password.data or "")
+        if matches and user.activated:
             login_user(user, remember=form.remember.data)
             services.note_login(user)
             return redirect_to(_safe_next(request.args.get("next")))
-        if user is not None and not user.activated and user.check_password(form.password.data or ""):
+        if matches:
             form.email.errors.append(_("Dit account is nog niet geactiveerd. Gebruik de link uit je uitnodiging."))
         else:
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
@@ -42,3 +42,13 @@ class Target(db.Model):
 
     school: Mapped[School] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+class Snapshot(db.Model):
+    """Figures kept a short while so that every server process can reuse them (see snapshots.py)."""
+
+    __tablename__ = "dashboard_snapshots"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    data: Mapped[dict] = mapped_column(JSON)

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from webapp.dashboard import bp, services
+from webapp.dashboard import bp, services, snapshots
 from webapp.dashboard.forms import TargetForm
 from webapp.dashboard.models import Target
 from webapp.extensions import db
@@ -233,8 +233,9 @@ def delete_target(target_id: int):
 
 def _network_context() -> dict:
     sort = request.args.get("sort", "school")
-    data = services.network(_school_year_arg(), sort)
-    return {**data, "columns": services.NETWORK_COLUMNS, "labels": services.NETWORK_LABELS}
+    data = services.network(_school_year_arg(), sort, fresh=request.args.get("bijwerken") == "1")
+    minutes = -(-int(snapshots.max_age().total_seconds()) // 60)  # rounded up
+    return {**data, "columns": services.NETWORK_COLUMNS, "labels": services.NETWORK_LABELS, "max_age_minutes": minutes}
 
 
 @bp.get("/netwerk")
