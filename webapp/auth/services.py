@@ -185,7 +185,7 @@ def check_login_password(user: User | None, password: str) -> bool:
 
     A hash of an older method is replaced by a current one; `note_login` commits it.
     """
-    if user is None:
+    if user is None or not user.password_hash:
         passwords.spend_like_a_check(password)
         return False
     return user.check_password(password, upgrade=user.activated)
