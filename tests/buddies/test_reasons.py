@@ -84,6 +84,7 @@ def test_reasons_in_english():
         {"code": "year_gap", "params": {"buddy_year": 3, "mentee_year": 1}},
         {"code": "shared_language", "params": {"languages": ["ar", "nl"]}},
         {"code": "contact_both", "params": {"contact": "school"}},
+        {"code": "same_region", "params": {"region": "zuid-holland"}},
         {"code": "matters", "params": {"who": "mentee", "name": "", "criteria": ["programme", "language"]}},
         {"code": "only_one", "params": {}},
     ]
@@ -94,6 +95,7 @@ def test_reasons_in_english():
             "year 3 and year 1",
             "both speak Arabic and Dutch",
             "both prefer meeting at school",
+            "both from the South Holland region",
             "important to the mentee: programme and language",
             "the only student in her programme and year",
         ]

@@ -35,18 +35,18 @@ LANGUAGES = {
     "es": _l("Spaans"),
 }
 REGIONS = {
-    "groningen": "Groningen",
-    "friesland": "Friesland",
-    "drenthe": "Drenthe",
-    "overijssel": "Overijssel",
-    "flevoland": "Flevoland",
-    "gelderland": "Gelderland",
-    "utrecht": "Utrecht",
-    "noord-holland": "Noord-Holland",
-    "zuid-holland": "Zuid-Holland",
-    "zeeland": "Zeeland",
-    "noord-brabant": "Noord-Brabant",
-    "limburg": "Limburg",
+    "groningen": _l("Groningen"),
+    "friesland": _l("Friesland"),
+    "drenthe": _l("Drenthe"),
+    "overijssel": _l("Overijssel"),
+    "flevoland": _l("Flevoland"),
+    "gelderland": _l("Gelderland"),
+    "utrecht": _l("Utrecht"),
+    "noord-holland": _l("Noord-Holland"),
+    "zuid-holland": _l("Zuid-Holland"),
+    "zeeland": _l("Zeeland"),
+    "noord-brabant": _l("Noord-Brabant"),
+    "limburg": _l("Limburg"),
 }
 CONTACT = {"": _l("Geen voorkeur"), "school": _l("Op school"), "online": _l("Online")}
 BUDDY_MATTERS = {
