@@ -65,6 +65,7 @@ from webapp.audit.services import record
 from webapp.auth.models import User
 from webapp.buddies.models import BuddyPair
 from webapp.circles.models import CircleMeeting, CircleMembership, CircleRequest, MentoringCircle
+from webapp.dashboard import snapshots
 from webapp.dashboard.models import METRICS, Target
 from webapp.extensions import db
 from webapp.guest_lessons.models import GuestLesson, GuestLessonOffer, GuestLessonOption
@@ -1331,8 +1332,6 @@ def network(
     The figures come from `network_figures`, computed at most once per NETWORK_FIGURES_MAX_AGE
     seconds for all server processes; `fresh` computes them now.
     """
-    from webapp.dashboard import snapshots
-
     today = today or date.today()
     years = recent_years(today)
     sy = sy if sy in years else years[-1]
