@@ -8,6 +8,7 @@ from typing import Callable
 from flask import Flask, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db, login_manager
 
@@ -25,8 +26,6 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from sqlalchemy.orm import selectinload
-
         from webapp.auth.models import User
 
         if not user_id.isdigit():
